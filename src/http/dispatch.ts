@@ -1,0 +1,47 @@
+// From request to response: request id, authentication, routing, the handler, and the one catch
+// that turns every failure into a problem. Handlers never write a response themselves.
+import type { Logger } from '../log.ts';
+import { isPublicPath, type Authorize } from './auth.ts';
+import { HttpError } from './errors.ts';
+import { renderProblem } from './problem.ts';
+import { requestIdFrom } from './request-id.ts';
+import type { Router } from './router.ts';
+import { parseTarget } from './target.ts';
+import type { AppRequest, AppResponse, Handler } from './types.ts';
+
+export interface DispatchOptions {
+  router: Router<Handler>;
+  authorize: Authorize | null;
+  log: Logger;
+}
+
+export type Dispatch = (request: AppRequest) => Promise<AppResponse>;
+
+export function createDispatch({ router, authorize, log }: DispatchOptions): Dispatch {
+  return async function dispatch(request) {
+    const requestId = requestIdFrom(request.headers['x-request-id']);
+    let route: string | null = null;
+    let response: AppResponse;
+    try {
+      // RFC 9112: an HTTP/1.1 request without Host is malformed.
+      if (request.httpVersion === '1.1' && request.headers.host === undefined) {
+        throw new HttpError(400, 'An HTTP/1.1 request needs a Host header.', { headers: { connection: 'close' } });
+      }
+      const { path, query } = parseTarget(request.url);
+      // Before routing, so that without a token nobody learns which paths exist.
+      if (authorize !== null && !isPublicPath(path)) authorize(request.headers.authorization);
+      const match = router.match(request.method, path);
+      if (match === null) throw new HttpError(404, `No route matches ${request.method} ${path}.`);
+      route = match.pattern;
+      if (match.handler === undefined) {
+        throw new HttpError(405, `${match.pattern} does not support ${request.method}; it supports ${match.allow}.`, { headers: { allow: match.allow } });
+      }
+      response = await match.handler({ request, params: match.params, query });
+    } catch (error) {
+      response = renderProblem(error, { requestId, log });
+    }
+    response.headers['x-request-id'] = requestId;
+    response.route = route;
+    return response;
+  };
+}

@@ -1,0 +1,156 @@
+// The node:http side: turns IncomingMessage into an AppRequest, writes the AppResponse, enforces
+// the timeouts, answers malformed HTTP, and shuts down gracefully.
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { payloadTooLarge } from './body.ts';
+import type { Dispatch } from './dispatch.ts';
+import { HttpError } from './errors.ts';
+import { requestIdFrom } from './request-id.ts';
+import { PROBLEM_TYPE } from './respond.ts';
+import type { AppResponse } from './types.ts';
+
+export interface Lifecycle {
+  shuttingDown: boolean;
+}
+
+export interface ResponseEvent {
+  method: string;
+  route: string | null;
+  status: number;
+  durationMs: number;
+  requestId: string;
+}
+
+export interface HttpServerOptions {
+  dispatch: Dispatch;
+  lifecycle: Lifecycle;
+  keepAliveTimeoutMs: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  onResponse?: (event: ResponseEvent) => void;
+  onClientError?: (error: Error & { code?: string }, status: number) => void;
+  onWriteError?: (error: unknown) => void;
+}
+
+export interface HttpServer {
+  server: Server;
+  /** Stops accepting, lets in-flight requests finish for up to `timeoutMs`, then cuts what is left. */
+  shutdown(timeoutMs: number): Promise<void>;
+}
+
+function readBody(request: IncomingMessage, response: ServerResponse, limit: number, expectsContinue: boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // Only now, when a handler wants the body, is the client told to send it: a request refused
+    // earlier (401, 404, 415, 413 by Content-Length) never transfers its body at all.
+    if (expectsContinue) response.writeContinue();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop reading at once; the 413 closes the connection, so the rest is never buffered.
+        request.off('data', onData);
+        request.pause();
+        reject(payloadTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    request.on('data', onData);
+    request.on('end', () => resolve(Buffer.concat(chunks, size)));
+    request.on('error', (error) => reject(new HttpError(400, 'The request body was cut off before it ended.', { cause: error })));
+  });
+}
+
+function writeResponse(response: ServerResponse, answer: AppResponse, lifecycle: Lifecycle): void {
+  const headers = answer.headers;
+  if (lifecycle.shuttingDown) headers.connection = 'close';
+  if (answer.body !== undefined) headers['content-length'] = String(Buffer.byteLength(answer.body));
+  response.writeHead(answer.status, headers);
+  response.end(answer.body);
+}
+
+// node:http's own answer to unparseable requests is a bare status line; ours is a problem like
+// every other error. 431 and 408 keep their meaning; everything else is a 400.
+function clientErrorStatus(code: string | undefined): number {
+  if (code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  return 400;
+}
+
+function rawProblem(status: number): string {
+  const title = STATUS_CODES[status] ?? 'Error';
+  const detail = status === 408 ? 'The request took too long to arrive.' : status === 431 ? 'The request headers are too large.' : 'The request is not valid HTTP.';
+  const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+  return `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestIdFrom(undefined)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const { dispatch, lifecycle, onResponse } = options;
+
+  function handle(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void {
+    const started = performance.now();
+    const method = request.method ?? 'GET';
+    dispatch({
+      method,
+      url: request.url ?? '/',
+      headers: request.headers,
+      httpVersion: request.httpVersion,
+      readBody: (limit) => readBody(request, response, limit, expectsContinue),
+    }).then((answer) => {
+      writeResponse(response, answer, lifecycle);
+      onResponse?.({ method, route: answer.route ?? null, status: answer.status, durationMs: performance.now() - started, requestId: answer.headers['x-request-id']! });
+    }).catch((error: unknown) => {
+      // Only writing can fail here (dispatch answers every error itself): nothing sane is left
+      // to send, so the connection goes, and the error goes to the log.
+      options.onWriteError?.(error);
+      response.destroy();
+    });
+  }
+
+  const server = createServer(
+    {
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      // How often node checks the two timeouts above; its default of 30 s would let a slow
+      // client hold a connection for up to 30 s past its deadline.
+      connectionsCheckingInterval: Math.min(1_000, options.headersTimeoutMs),
+      // dispatch answers a missing Host itself, as a problem with a request id.
+      requireHostHeader: false,
+    },
+    (request, response) => handle(request, response, false),
+  );
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => handle(request, response, true));
+
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
+    const status = clientErrorStatus(error.code);
+    options.onClientError?.(error, status);
+    // A response already under way cannot be followed by another status line.
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    socket.end(rawProblem(status));
+  });
+
+  async function shutdown(timeoutMs: number): Promise<void> {
+    lifecycle.shuttingDown = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // server.close() closes the connections idle right now; a connection whose response was
+    // finishing at that moment turns idle a little later, so keep closing idle ones.
+    server.closeIdleConnections();
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    try {
+      await closed;
+    } finally {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+    }
+  }
+
+  return { server, shutdown };
+}

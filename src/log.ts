@@ -1,0 +1,75 @@
+// JSON-lines logger. Lines are collected during one turn of the event loop and written together:
+// stdout on a pipe is synchronous in Node, and one write per request line costs throughput.
+import type { LogLevel } from './config.ts';
+
+const SEVERITY = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
+
+export type Fields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: Fields): void;
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+  /** Writes one line whatever the level: for the few lines other programs wait for, like `listening`. */
+  always(msg: string, fields?: Fields): void;
+  isEnabled(level: Exclude<LogLevel, 'silent'>): boolean;
+  flush(): void;
+}
+
+export interface LoggerOptions {
+  level: LogLevel;
+  write?: (text: string) => void;
+}
+
+// Errors have no enumerable fields, so JSON.stringify would log them as {}.
+function describeError(error: Error & { code?: unknown; errcode?: unknown }): Fields {
+  return { name: error.name, message: error.message, code: error.code, errcode: error.errcode, stack: error.stack };
+}
+
+function replaceErrors(_key: string, value: unknown): unknown {
+  return value instanceof Error ? describeError(value) : value;
+}
+
+export function createLogger({ level, write = (text) => process.stdout.write(text) }: LoggerOptions): Logger {
+  const threshold = SEVERITY[level];
+  let pending = '';
+  let scheduled = false;
+
+  function flush(): void {
+    scheduled = false;
+    if (pending === '') return;
+    const text = pending;
+    pending = '';
+    write(text);
+  }
+
+  function emit(severity: string, msg: string, fields: Fields | undefined): void {
+    const head = `{"time":"${new Date().toISOString()}","level":"${severity}","msg":${JSON.stringify(msg)}`;
+    const rest = fields === undefined ? '' : JSON.stringify(fields, replaceErrors).slice(1, -1);
+    pending += rest === '' ? `${head}}\n` : `${head},${rest}}\n`;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  }
+
+  function at(severity: Exclude<LogLevel, 'silent'>) {
+    return (msg: string, fields?: Fields): void => {
+      if (SEVERITY[severity] >= threshold) emit(severity, msg, fields);
+    };
+  }
+
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    always: (msg, fields) => {
+      emit('info', msg, fields);
+      flush();
+    },
+    isEnabled: (severity) => SEVERITY[severity] >= threshold,
+    flush,
+  };
+}
