@@ -41,7 +41,9 @@ export async function readJsonObject(request: AppRequest, limit: number, accepte
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, `The request body is not valid JSON: ${(error as Error).message}.`, { cause: error });
+    // V8's own message quotes the body back; the caller has it already, and an error must never
+    // reflect text that could be mistaken for a path or a statement of ours.
+    throw new HttpError(400, 'The request body is not valid JSON; send a JSON object such as {"email": "ada@example.com", "name": "Ada"}.', { cause: error });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;

@@ -20,7 +20,8 @@ export function readQuery(query: Query, known: readonly string[]): Map<string, s
   const values = new Map<string, string>();
   for (const [name, given] of query) {
     if (!known.includes(name)) {
-      throw new HttpError(400, `Unknown query parameter \`${name}\`; this route takes ${known.join(', ')}.`, { errors: [{ field: name, message: 'Unknown query parameter.' }] });
+      const takes = known.length === 0 ? 'this route takes no query parameters' : `this route takes ${known.join(', ')}`;
+      throw new HttpError(400, `Unknown query parameter \`${name}\`; ${takes}.`, { errors: [{ field: name, message: 'Unknown query parameter.' }] });
     }
     if (given.length > 1) {
       throw new HttpError(400, `Query parameter \`${name}\` is given ${given.length} times; give it once.`, { errors: [{ field: name, message: 'Given more than once.' }] });

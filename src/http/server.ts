@@ -79,9 +79,15 @@ function clientErrorStatus(code: string | undefined): number {
   return 400;
 }
 
+const RAW_DETAILS: Record<number, string> = {
+  405: 'This service is not a proxy; it does not support CONNECT.',
+  408: 'The request took too long to arrive.',
+  431: 'The request headers are too large.',
+};
+
 function rawProblem(status: number): string {
   const title = STATUS_CODES[status] ?? 'Error';
-  const detail = status === 408 ? 'The request took too long to arrive.' : status === 431 ? 'The request headers are too large.' : 'The request is not valid HTTP.';
+  const detail = RAW_DETAILS[status] ?? 'The request is not valid HTTP.';
   const body = JSON.stringify({ type: 'about:blank', title, status, detail });
   return `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestIdFrom(undefined)}\r\nConnection: close\r\n\r\n${body}`;
 }
@@ -123,6 +129,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     (request, response) => handle(request, response, false),
   );
   server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => handle(request, response, true));
+  // Any other Expect: dispatch answers it with a 417 problem, instead of node's bare status line.
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => handle(request, response, false));
+  // Without a listener node drops a CONNECT without a word; this is not a proxy, and says so.
+  server.on('connect', (_request: IncomingMessage, socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.end(rawProblem(405));
+  });
 
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
     const status = clientErrorStatus(error.code);

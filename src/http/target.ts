@@ -10,11 +10,11 @@ export interface Target {
 
 const NO_QUERY: Query = new Map();
 
-function decode(text: string, what: string): string {
+function decode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch (error) {
-    throw new HttpError(400, `The ${what} ${JSON.stringify(text)} has a malformed percent-encoding.`, { cause: error });
+    throw new HttpError(400, 'The query string has a malformed percent-encoding: a % must be followed by two hex digits that spell UTF-8.', { cause: error });
   }
 }
 
@@ -27,8 +27,8 @@ export function parseTarget(url: string): Target {
   for (const pair of target.slice(mark + 1).split('&')) {
     if (pair === '') continue;
     const equals = pair.indexOf('=');
-    const name = decode(equals === -1 ? pair : pair.slice(0, equals), 'query parameter name');
-    const value = equals === -1 ? '' : decode(pair.slice(equals + 1), 'value of query parameter');
+    const name = decode(equals === -1 ? pair : pair.slice(0, equals));
+    const value = equals === -1 ? '' : decode(pair.slice(equals + 1));
     const values = query.get(name);
     if (values === undefined) query.set(name, [value]);
     else values.push(value);

@@ -20,7 +20,7 @@ export class EmailTaken extends Conflict {
 
 export class UserChanged extends PreconditionFailed {
   constructor() {
-    super('The user has changed since the ETag in If-Match was issued; GET it again and retry with the new ETag.');
+    super('The user does not meet the If-Match or If-None-Match condition: it has changed since that ETag was issued. GET it again and retry with its current ETag.');
     this.name = 'UserChanged';
   }
 }

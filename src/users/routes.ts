@@ -6,7 +6,8 @@ import { HttpError } from '../http/errors.ts';
 import { parseInteger, readQuery } from '../http/params.ts';
 import { empty, json } from '../http/respond.ts';
 import type { Router } from '../http/router.ts';
-import type { AppRequest, Handler } from '../http/types.ts';
+import type { AppRequest, Handler, Query } from '../http/types.ts';
+import { UserChanged } from './errors.ts';
 import type { Precondition, UserService } from './service.ts';
 import type { User } from './user.ts';
 import { parseUserFields, parseUserPatch } from './validate.ts';
@@ -24,9 +25,21 @@ function parseUserId(params: Readonly<Record<string, string>>): number {
   return parseInteger(params.id!, 'id', 1, MAX_USER_ID);
 }
 
+// RFC 9110 section 13.1: a write goes ahead only if If-Match holds and If-None-Match does not
+// (`If-None-Match: *` on a user that exists refuses the write). Checked in the write's transaction.
 function preconditionFrom(request: AppRequest): Precondition | undefined {
-  const header = request.headers['if-match'];
-  return header === undefined ? undefined : (current) => ifMatchHolds(header, etagOf(current));
+  const { 'if-match': ifMatch, 'if-none-match': ifNoneMatch } = request.headers;
+  if (ifMatch === undefined && ifNoneMatch === undefined) return undefined;
+  return (current) => {
+    const etag = etagOf(current);
+    return ifMatchHolds(ifMatch, etag) && !ifNoneMatchHits(ifNoneMatch, etag);
+  };
+}
+
+// Only GET /users takes query parameters; elsewhere one is a typo or a misunderstanding, and
+// silently ignoring it would let `DELETE /users/1?dry_run=true` delete.
+function refuseQuery(query: Query): void {
+  readQuery(query, []);
 }
 
 const userResponse = (status: number, user: User, headers: Record<string, string> = {}) => json(status, user, { ...headers, etag: etagOf(user) });
@@ -37,7 +50,8 @@ export interface UserRoutesOptions {
 }
 
 export function addUserRoutes(router: Router<Handler>, { users, bodyLimitBytes }: UserRoutesOptions): void {
-  router.add('POST', '/users', async ({ request }) => {
+  router.add('POST', '/users', async ({ request, query }) => {
+    refuseQuery(query);
     const fields = parseUserFields(await readJsonObject(request, bodyLimitBytes, JSON_MEDIA_TYPES));
     const user = await users.createUser(fields);
     return userResponse(201, user, { location: `/users/${user.id}` });
@@ -57,27 +71,35 @@ export function addUserRoutes(router: Router<Handler>, { users, bodyLimitBytes }
     return json(200, page.users, headers);
   });
 
-  router.add('GET', '/users/:id', ({ request, params }) => {
-    const user = users.getUser(parseUserId(params));
+  router.add('GET', '/users/:id', ({ request, params, query }) => {
+    const id = parseUserId(params);
+    refuseQuery(query);
+    const user = users.getUser(id);
     const etag = etagOf(user);
+    // RFC 9110 section 13.2.2 order: If-Match first (412), then If-None-Match (304 for a read).
+    if (!ifMatchHolds(request.headers['if-match'], etag)) throw new UserChanged();
     if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return empty(304, { etag });
     return userResponse(200, user);
   });
 
-  router.add('PUT', '/users/:id', async ({ request, params }) => {
+  router.add('PUT', '/users/:id', async ({ request, params, query }) => {
     const id = parseUserId(params);
+    refuseQuery(query);
     const fields = parseUserFields(await readJsonObject(request, bodyLimitBytes, JSON_MEDIA_TYPES));
     return userResponse(200, await users.replaceUser(id, fields, preconditionFrom(request)));
   });
 
-  router.add('PATCH', '/users/:id', async ({ request, params }) => {
+  router.add('PATCH', '/users/:id', async ({ request, params, query }) => {
     const id = parseUserId(params);
+    refuseQuery(query);
     const patch = parseUserPatch(await readJsonObject(request, bodyLimitBytes, MERGE_PATCH_MEDIA_TYPES));
     return userResponse(200, await users.patchUser(id, patch, preconditionFrom(request)));
   });
 
-  router.add('DELETE', '/users/:id', async ({ request, params }) => {
-    await users.deleteUser(parseUserId(params), preconditionFrom(request));
+  router.add('DELETE', '/users/:id', async ({ request, params, query }) => {
+    const id = parseUserId(params);
+    refuseQuery(query);
+    await users.deleteUser(id, preconditionFrom(request));
     return empty(204);
   });
 }

@@ -34,6 +34,45 @@ describe('router', () => {
     assert.equal(match?.allow, 'GET, HEAD, POST');
   });
 
+  it('takes a parameter segment literally, whatever characters it holds', () => {
+    const router = createRouter<string>();
+    router.add('GET', '/users/:id', 'get');
+    assert.deepEqual(router.match('GET', '/users/.*')?.params, { id: '.*' });
+    assert.deepEqual(router.match('GET', '/users/(a|b)+$')?.params, { id: '(a|b)+$' });
+    assert.equal(router.match('GET', '/users/a/b'), null);
+  });
+
+  it('prefers a static route over a parameter route of the same length', () => {
+    const router = createRouter<string>();
+    router.add('GET', '/health/:name', 'param');
+    router.add('GET', '/health/live', 'static');
+    assert.equal(router.match('GET', '/health/live')?.handler, 'static');
+    assert.equal(router.match('GET', '/health/other')?.handler, 'param');
+  });
+
+  it('matches methods by exact, upper-case name', () => {
+    const router = createRouter<string>();
+    router.add('GET', '/users', 'list');
+    assert.equal(router.match('get', '/users')?.handler, undefined);
+  });
+
+  it('lists every route with its methods, HEAD included wherever GET is', () => {
+    const router = createRouter<string>();
+    router.add('GET', '/users', 'list');
+    router.add('POST', '/users', 'create');
+    router.add('DELETE', '/users/:id', 'delete');
+    assert.deepEqual(router.list(), [
+      { pattern: '/users', methods: ['GET', 'HEAD', 'POST'] },
+      { pattern: '/users/:id', methods: ['DELETE'] },
+    ]);
+  });
+
+  it('refuses HEAD where GET already provides it', () => {
+    const router = createRouter<string>();
+    router.add('GET', '/users', 'list');
+    assert.throws(() => router.add('HEAD', '/users', 'head'), /defined twice/);
+  });
+
   it('throws at startup on a duplicate route', () => {
     const router = createRouter<string>();
     router.add('GET', '/users', 'list');

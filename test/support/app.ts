@@ -33,6 +33,9 @@ export interface TestAppOptions {
   apiToken?: string | null;
   bodyLimitBytes?: number;
   now?: () => number;
+  /** A file database instead of ':memory:', for what needs a second connection (SQLITE_BUSY). */
+  dbPath?: string;
+  busyTimeoutMs?: number;
 }
 
 export function captureLogs(level: 'debug' | 'info' = 'debug'): { log: Logger; logs: string[] } {
@@ -41,8 +44,10 @@ export function captureLogs(level: 'debug' | 'info' = 'debug'): { log: Logger; l
 }
 
 export function createTestApp(t: TestContext, options: TestAppOptions = {}): TestApp {
-  const db = openDatabase({ path: ':memory:', busyTimeoutMs: 1000, lockingMode: 'normal' });
-  t.after(() => db.close());
+  const db = openDatabase({ path: options.dbPath ?? ':memory:', busyTimeoutMs: options.busyTimeoutMs ?? 1000, lockingMode: 'normal' });
+  t.after(() => {
+    if (db.isOpen) db.close();
+  });
   applyMigrations(db);
   const { log, logs } = captureLogs();
   const app = createApp({

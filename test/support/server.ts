@@ -1,11 +1,12 @@
 // Starts the real service, `node src/main.ts`, as a child process on a free loopback port, for the
 // tests about what only a process and a socket show: startup, signals, keep-alive, crashes.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, before } from 'node:test';
 
 export const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
@@ -20,14 +21,19 @@ export interface ServerProcess {
   exited: Promise<number | string>;
 }
 
-export function makeTempDir(t: TestContext, prefix = 'users-service-'): string {
+/** What these helpers need of a test: somewhere to register clean-up. A TestContext is one. */
+export interface Cleanup {
+  after(fn: () => void): void;
+}
+
+export function makeTempDir(t: Cleanup, prefix = 'users-service-'): string {
   const directory = mkdtempSync(join(tmpdir(), prefix));
   t.after(() => rmSync(directory, { recursive: true, force: true }));
   return directory;
 }
 
 /** Spawns the service and waits for its `listening` line. Killed after the test if still running. */
-export async function startServer(t: TestContext, env: Record<string, string> = {}, timeoutMs = 10_000): Promise<ServerProcess> {
+export async function startServer(t: Cleanup, env: Record<string, string> = {}, timeoutMs = 10_000): Promise<ServerProcess> {
   const dbPath = env.DB_PATH ?? join(makeTempDir(t), 'app.db');
   const child = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env, DB_PATH: dbPath },
@@ -53,6 +59,22 @@ export async function startServer(t: TestContext, env: Record<string, string> = 
     });
   });
   return { child, port, baseUrl: `http://127.0.0.1:${port}`, stdout, stderr, exited };
+}
+
+/**
+ * One server for the tests of a describe block, started before the first and killed after the
+ * last: for end-to-end tests that use data of their own and need no fresh process each.
+ */
+export function useServer(env: Record<string, string> = {}): () => ServerProcess {
+  const cleanups: Array<() => void> = [];
+  let server: ServerProcess | undefined;
+  before(async () => {
+    server = await startServer({ after: (fn) => cleanups.push(fn) }, env);
+  });
+  after(() => {
+    for (const cleanup of cleanups.reverse()) cleanup();
+  });
+  return () => server ?? assert.fail('the shared server has not started');
 }
 
 /** Runs the service to completion (for configurations that must fail at startup). */
