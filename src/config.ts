@@ -110,8 +110,13 @@ function readApiToken(env: Environment): string | null {
 export function loadConfig(env: Environment = process.env): Config {
   const headersTimeoutMs = readInteger(env, 'HEADERS_TIMEOUT_MS', 1, 3_600_000);
   const requestTimeoutMs = readInteger(env, 'REQUEST_TIMEOUT_MS', 1, 3_600_000);
-  // node:http refuses a headers timeout longer than the request timeout, with a stack trace.
+  // node:http refuses a headers timeout longer than the request timeout, with a stack trace. The
+  // message names the variable that was set: REQUEST_TIMEOUT_MS=5000 alone clashes with the
+  // default headers timeout, and blaming HEADERS_TIMEOUT_MS would point at a setting nobody made.
   if (headersTimeoutMs > requestTimeoutMs) {
+    if (read(env, 'HEADERS_TIMEOUT_MS') === undefined) {
+      throw new ConfigError('REQUEST_TIMEOUT_MS', `REQUEST_TIMEOUT_MS is ${requestTimeoutMs}; expected at least HEADERS_TIMEOUT_MS (${headersTimeoutMs}, its default).`);
+    }
     throw new ConfigError('HEADERS_TIMEOUT_MS', `HEADERS_TIMEOUT_MS is ${headersTimeoutMs}; expected at most REQUEST_TIMEOUT_MS (${requestTimeoutMs}).`);
   }
   return Object.freeze({

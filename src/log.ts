@@ -22,12 +22,15 @@ export interface LoggerOptions {
   write?: (text: string) => void;
 }
 
-// Errors have no enumerable fields, so JSON.stringify would log them as {}.
+// Errors have no enumerable fields, so JSON.stringify would log them as {}. The cause goes along:
+// a MigrationError's cause is the SQLite error, and its errcode is what says what went wrong.
 function describeError(error: Error & { code?: unknown; errcode?: unknown }): Fields {
-  return { name: error.name, message: error.message, code: error.code, errcode: error.errcode, stack: error.stack };
+  return { name: error.name, message: error.message, code: error.code, errcode: error.errcode, stack: error.stack, cause: error.cause };
 }
 
+// A logger must not throw: JSON.stringify does on a BigInt, which node:sqlite returns for large integers.
 function replaceErrors(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
   return value instanceof Error ? describeError(value) : value;
 }
 

@@ -33,24 +33,13 @@ process.on('unhandledRejection', (error) => die('unhandled rejection', error));
 
 // Imported only now: on a Node without node:sqlite the import itself would fail before the check.
 const { startService } = await import('./start.ts');
+type RunningService = Awaited<ReturnType<typeof startService>>;
 
-let service: Awaited<ReturnType<typeof startService>>;
-try {
-  service = await startService(config, log);
-} catch (error) {
-  die('startup failed', error);
-}
-
+let service: RunningService | undefined;
 let stopping = false;
-function onSignal(signal: NodeJS.Signals): void {
-  if (stopping) {
-    log.warn('second signal, exiting now', { signal });
-    log.flush();
-    process.exit(1);
-  }
-  stopping = true;
-  log.info('stopping', { signal, shutdown_timeout_ms: config.shutdownTimeoutMs });
-  service.stop().then(
+
+function stop(running: RunningService): void {
+  running.stop().then(
     () => {
       log.info('stopped');
       log.flush();
@@ -59,5 +48,27 @@ function onSignal(signal: NodeJS.Signals): void {
     (error: unknown) => die('shutdown failed', error),
   );
 }
+
+// Installed before the service starts: the `listening` line is printed inside startService, and a
+// supervisor may send SIGTERM as soon as it sees it; without a handler by then, the signal's
+// default action would kill the process mid-request instead of draining it.
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping) {
+    log.warn('second signal, exiting now', { signal });
+    log.flush();
+    process.exit(1);
+  }
+  stopping = true;
+  log.info('stopping', { signal, shutdown_timeout_ms: config.shutdownTimeoutMs });
+  // During startup there is nothing to drain yet; it stops as soon as startService returns.
+  if (service !== undefined) stop(service);
+}
 process.on('SIGTERM', onSignal);
 process.on('SIGINT', onSignal);
+
+try {
+  service = await startService(config, log);
+} catch (error) {
+  die('startup failed', error);
+}
+if (stopping) stop(service);

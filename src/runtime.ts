@@ -9,8 +9,9 @@ const FIRST_WAL_RESET_BUG = '3.7.0';
 const LAST_WAL_RESET_BUG = '3.51.2';
 
 export function compareVersions(left: string, right: string): number {
-  const a = left.split('.').map(Number);
-  const b = right.split('.').map(Number);
+  // parseInt, not Number: a pre-release such as 25.0.0-nightly2025 would otherwise compare as NaN.
+  const a = left.split('.').map((part) => Number.parseInt(part, 10) || 0);
+  const b = right.split('.').map((part) => Number.parseInt(part, 10) || 0);
   for (let index = 0; index < Math.max(a.length, b.length); index++) {
     const difference = (a[index] ?? 0) - (b[index] ?? 0);
     if (difference !== 0) return Math.sign(difference);

@@ -1,10 +1,8 @@
 // `npm run migrate` applies pending migrations to DB_PATH and exits; `npm run migrate -- --status`
 // lists every migration as applied (with its date) or pending, and changes nothing.
 import { existsSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
 import { loadConfig } from '../config.ts';
-import { applyMigrations, readMigrationFiles, readMigrationStatus, type MigrationStatus } from '../db/migrate.ts';
-import { MEMORY_PATH, openDatabase } from '../db/open.ts';
+import type { MigrationStatus } from '../db/migrate.ts';
 import { findRuntimeProblem, readRuntimeFacts } from '../runtime.ts';
 
 function printStatus(statuses: MigrationStatus[]): void {
@@ -15,23 +13,31 @@ function printStatus(statuses: MigrationStatus[]): void {
   process.stdout.write(`${statuses.length - pending} applied, ${pending} pending\n`);
 }
 
-function main(args: string[]): void {
+async function main(args: string[]): Promise<void> {
   const runtimeProblem = findRuntimeProblem(readRuntimeFacts());
   if (runtimeProblem !== null) throw new Error(runtimeProblem);
   const unknown = args.filter((arg) => arg !== '--status');
   if (unknown.length > 0) throw new Error(`Unknown argument ${unknown[0]}; usage: npm run migrate [-- --status]`);
   const config = loadConfig();
+  // Imported only after the runtime check, as in main.ts: on a Node without node:sqlite a static
+  // import would fail first, with a stack trace instead of the sentence above.
+  const { DatabaseSync } = await import('node:sqlite');
+  const { applyMigrations, readMigrationFiles, readMigrationStatus } = await import('../db/migrate.ts');
+  const { MEMORY_PATH, openDatabase } = await import('../db/open.ts');
   const files = readMigrationFiles();
 
   if (args.includes('--status')) {
-    // Looking must not create or change anything: a database that does not exist yet has
-    // every migration pending, and one that does is opened read-only.
+    // Looking must not create or change anything: a database that does not exist yet has every
+    // migration pending. One that does is opened with query_only rather than readOnly: a read-only
+    // connection to a WAL database creates -wal and -shm files it cannot remove when it closes,
+    // while this one, when it is the last to close, removes them as any other connection does.
     if (config.dbPath !== MEMORY_PATH && !existsSync(config.dbPath)) {
       printStatus(files.map((file) => ({ version: file.version, file: file.file, appliedAt: null })));
       return;
     }
-    const db = new DatabaseSync(config.dbPath, { readOnly: true, timeout: config.busyTimeoutMs });
+    const db = new DatabaseSync(config.dbPath, { timeout: config.busyTimeoutMs });
     try {
+      db.exec('PRAGMA query_only = ON');
       printStatus(readMigrationStatus(db, files));
     } finally {
       db.close();
@@ -50,7 +56,7 @@ function main(args: string[]): void {
 }
 
 try {
-  main(process.argv.slice(2));
+  await main(process.argv.slice(2));
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;

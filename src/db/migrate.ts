@@ -47,8 +47,9 @@ export function readMigrationFiles(directory: string = MIGRATIONS_DIRECTORY): Mi
   }
   migrations.sort((a, b) => a.version - b.version);
   migrations.forEach((migration, index) => {
-    if (migration.version === index) {
-      throw new MigrationError(`Migrations ${migrations[index - 1]!.file} and ${migration.file} share the number ${migration.version}; give one of them the next free number.`, migration.file);
+    const previous = migrations[index - 1];
+    if (previous !== undefined && previous.version === migration.version) {
+      throw new MigrationError(`Migrations ${previous.file} and ${migration.file} share the number ${migration.version}; give one of them the next free number.`, migration.file);
     }
     if (migration.version !== index + 1) {
       throw new MigrationError(`Migration ${migration.file} leaves a gap: expected number ${index + 1} next; migrations are numbered 1, 2, 3, ... without holes.`, migration.file);

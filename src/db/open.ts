@@ -14,7 +14,8 @@ export const MEMORY_PATH = ':memory:';
 
 // FULL makes each COMMIT fsync the WAL before it returns, so an acknowledged write survives
 // power loss and a kernel crash, not only `kill -9` (which NORMAL already survives). The fsync
-// costs about 0.7 ms here; group commit (write-queue.ts) shares it between concurrent writes.
+// costs a fraction of a millisecond on a local disk and more on network storage; group commit
+// (write-queue.ts) shares it between concurrent writes. docs/durability.md has the reasoning.
 const SYNCHRONOUS = 'FULL';
 
 export class DatabaseOpenError extends Error {

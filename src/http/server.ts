@@ -156,9 +156,18 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     // finishing at that moment turns idle a little later, so keep closing idle ones.
     server.closeIdleConnections();
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
-    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    // At the deadline the wait ends whether or not the server has closed: closeAllConnections()
+    // reaches only the connections node:http still tracks, and a socket it has handed over (a
+    // CONNECT) and that the client keeps half-open would otherwise hold the process up for good.
+    let deadline: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => {
+      deadline = setTimeout(() => {
+        server.closeAllConnections();
+        resolve();
+      }, timeoutMs);
+    });
     try {
-      await closed;
+      await Promise.race([closed, expired]);
     } finally {
       clearInterval(sweep);
       clearTimeout(deadline);
