@@ -1,6 +1,7 @@
 // Reads the service's configuration from environment variables, once, at startup. A bad value
 // is a ConfigError naming the variable, so the process can stop before it listens.
 import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -12,6 +13,7 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly dbPath: string;
+  readonly backupDirectory: string;
   readonly logLevel: LogLevel;
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
@@ -87,13 +89,19 @@ function readHost(env: Environment): string {
   return raw;
 }
 
-function readDatabasePath(env: Environment): string {
-  const raw = read(env, 'DB_PATH');
-  if (raw === undefined) return DEFAULTS.DB_PATH;
+function readPath(env: Environment, name: 'DB_PATH' | 'BACKUP_DIR', fallback: string, accepted: string): string {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
   if (raw.includes('\0') || raw.trim() !== raw) {
-    throw new ConfigError('DB_PATH', `DB_PATH is ${JSON.stringify(raw)}; expected a file path without NUL bytes or surrounding spaces, or :memory:.`);
+    throw new ConfigError(name, `${name} is ${JSON.stringify(raw)}; expected ${accepted}.`);
   }
   return raw;
+}
+
+// Backups go beside the database by default: on the same volume, so they outlive the container,
+// and readable by the same user. An in-memory database has no folder; ./data/backups stands in.
+function defaultBackupDirectory(dbPath: string): string {
+  return join(dbPath === ':memory:' ? dirname(DEFAULTS.DB_PATH) : dirname(dbPath), 'backups');
 }
 
 function readApiToken(env: Environment): string | null {
@@ -119,10 +127,12 @@ export function loadConfig(env: Environment = process.env): Config {
     }
     throw new ConfigError('HEADERS_TIMEOUT_MS', `HEADERS_TIMEOUT_MS is ${headersTimeoutMs}; expected at most REQUEST_TIMEOUT_MS (${requestTimeoutMs}).`);
   }
+  const dbPath = readPath(env, 'DB_PATH', DEFAULTS.DB_PATH, 'a file path without NUL bytes or surrounding spaces, or :memory:');
   return Object.freeze({
     port: readInteger(env, 'PORT', 0, 65_535),
     host: readHost(env),
-    dbPath: readDatabasePath(env),
+    dbPath,
+    backupDirectory: readPath(env, 'BACKUP_DIR', defaultBackupDirectory(dbPath), 'a folder path without NUL bytes or surrounding spaces'),
     logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS),
     bodyLimitBytes: readInteger(env, 'BODY_LIMIT_BYTES', 1, 104_857_600),
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', 0, 3_600_000),

@@ -24,8 +24,8 @@ export class NotFound extends Error {
 }
 
 export class Conflict extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'Conflict';
   }
 }

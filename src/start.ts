@@ -53,16 +53,22 @@ export async function startService(config: Config, log: Logger): Promise<Running
       locking_mode: readPragma(db, 'locking_mode'),
       schema_version: schemaVersion(readMigrationStatus(db)),
       auth: config.apiToken === null ? 'off' : 'bearer token',
+      backup_dir: config.backupDirectory,
     });
 
     const app = createApp({ db, config, log });
+    const logAccess = accessLogger(log);
     const http = createHttpServer({
       dispatch: app.dispatch,
       lifecycle: app.lifecycle,
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
       headersTimeoutMs: config.headersTimeoutMs,
       requestTimeoutMs: config.requestTimeoutMs,
-      onResponse: accessLogger(log),
+      onRequest: app.metrics.requestStarted,
+      onResponse: (event) => {
+        app.metrics.requestFinished(event);
+        logAccess(event);
+      },
       onClientError: (error, status) => log.debug('client error', { code: error.code, status }),
       onWriteError: (error) => log.error('response failed', { error }),
     });
@@ -80,6 +86,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         await http.shutdown(config.shutdownTimeoutMs);
         // Handlers still waiting for the write queue are committed before the database closes.
         app.writes.flush();
+        app.close();
         db.close();
       },
     };

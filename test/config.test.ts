@@ -9,6 +9,7 @@ describe('configuration', () => {
       port: 8000,
       host: '0.0.0.0',
       dbPath: './data/app.db',
+      backupDirectory: 'data/backups',
       logLevel: 'info',
       bodyLimitBytes: 65_536,
       shutdownTimeoutMs: 10_000,
@@ -23,6 +24,11 @@ describe('configuration', () => {
 
   it('keeps the idle keep-alive timeout above a load balancer\'s 60 s by default', () => {
     assert.ok(loadConfig({}).keepAliveTimeoutMs > 60_000);
+  });
+
+  it('puts backups in a backups folder beside the database unless BACKUP_DIR says otherwise', () => {
+    assert.equal(loadConfig({ DB_PATH: '/app/data/app.db' }).backupDirectory, '/app/data/backups');
+    assert.equal(loadConfig({ DB_PATH: ':memory:' }).backupDirectory, 'data/backups');
   });
 
   it('returns a frozen object', () => {
@@ -45,6 +51,7 @@ describe('configuration', () => {
     ['DB_PATH', ':memory:', 'dbPath', ':memory:'],
     ['DB_PATH', '/app/data/app.db', 'dbPath', '/app/data/app.db'],
     ['DB_PATH', 'relative/users db.sqlite', 'dbPath', 'relative/users db.sqlite'],
+    ['BACKUP_DIR', '/backups', 'backupDirectory', '/backups'],
     ['LOG_LEVEL', 'debug', 'logLevel', 'debug'],
     ['LOG_LEVEL', 'info', 'logLevel', 'info'],
     ['LOG_LEVEL', 'warn', 'logLevel', 'warn'],
@@ -88,6 +95,7 @@ describe('configuration', () => {
     ['DB_PATH', 'data/app.db\0'],
     ['DB_PATH', ' data/app.db'],
     ['DB_PATH', 'data/app.db '],
+    ['BACKUP_DIR', 'backups\0'],
     ['LOG_LEVEL', 'verbose'],
     ['LOG_LEVEL', 'trace'],
     ['BODY_LIMIT_BYTES', '0'],

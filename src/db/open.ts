@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { LockingMode } from '../config.ts';
+import { primaryCode, sqliteErrorCode, SQLITE_BUSY } from './sqlite-errors.ts';
 
 export interface DatabaseOptions {
   path: string;
@@ -23,7 +24,14 @@ export class DatabaseOpenError extends Error {
 
   constructor(path: string, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super(`Cannot open the database at ${path}: ${reason}. Check that the folder exists or can be created and that this user may write to it.`, { cause });
+    const errcode = sqliteErrorCode(cause);
+    // Busy at open means another process holds the lock: with DB_LOCKING_MODE=exclusive that is a
+    // second instance of this service, which is exactly what must not run.
+    const advice =
+      errcode !== null && primaryCode(errcode) === SQLITE_BUSY
+        ? 'Another process holds the database lock; only one instance of the service may use a database file at a time.'
+        : 'Check that the folder exists or can be created and that this user may write to it.';
+    super(`Cannot open the database at ${path}: ${reason}. ${advice}`, { cause });
     this.name = 'DatabaseOpenError';
     this.path = path;
   }

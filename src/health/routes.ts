@@ -10,23 +10,29 @@ import type { Handler } from '../http/types.ts';
 export interface HealthOptions {
   db: DatabaseSync;
   lifecycle: Lifecycle;
+  /** The migration files this release ships, in order, to report which are not applied. */
+  migrations: readonly string[];
 }
 
-export function addHealthRoutes(router: Router<Handler>, { db, lifecycle }: HealthOptions): void {
+// Health answers must never be cached by a proxy between the balancer and us.
+const noStore = (): Record<string, string> => ({ 'cache-control': 'no-store' });
+
+export function addHealthRoutes(router: Router<Handler>, { db, lifecycle, migrations }: HealthOptions): void {
   const ping = db.prepare('SELECT 1');
-  // Health answers must never be cached by a proxy between the balancer and us.
-  const noStore = () => ({ 'cache-control': 'no-store' });
+  const appliedCount = db.prepare('SELECT count(*) AS applied FROM schema_migrations');
 
   router.add('GET', '/health', () => {
-    let database = 'connected';
+    let schemaVersion: number;
     try {
       ping.get();
+      // Migrations are numbered 1..N without gaps, so the count of applied ones is the version.
+      schemaVersion = (appliedCount.get() as { applied: number }).applied;
     } catch {
-      database = 'disconnected';
+      return json(503, { status: 'unhealthy', database: 'disconnected', reason: 'the database does not answer SELECT 1' }, noStore());
     }
-    if (lifecycle.shuttingDown) return json(503, { status: 'unhealthy', database, reason: 'shutting down' }, noStore());
-    if (database !== 'connected') return json(503, { status: 'unhealthy', database, reason: 'the database does not answer SELECT 1' }, noStore());
-    return json(200, { status: 'healthy', database }, noStore());
+    const status = { database: 'connected', schema_version: schemaVersion, pending_migrations: migrations.slice(schemaVersion) };
+    if (lifecycle.shuttingDown) return json(503, { status: 'unhealthy', ...status, reason: 'shutting down' }, noStore());
+    return json(200, { status: 'healthy', ...status }, noStore());
   });
 
   router.add('GET', '/health/live', () => json(200, { status: 'alive' }, noStore()));

@@ -19,7 +19,9 @@ export function createBearerCheck(token: string | null): Authorize | null {
       throw new HttpError(401, 'This route needs an Authorization: Bearer <token> header.', { headers: { 'www-authenticate': 'Bearer' } });
     }
     if (!timingSafeEqual(digest(given[1]!), expected)) {
-      throw new HttpError(401, 'The bearer token is not valid.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+      // Plain `Bearer`, as the contract words it, rather than RFC 6750's optional error="invalid_token":
+      // a client tells a wrong token from a missing one by what it sent.
+      throw new HttpError(401, 'The bearer token is not valid.', { headers: { 'www-authenticate': 'Bearer' } });
     }
   };
 }

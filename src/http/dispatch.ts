@@ -13,11 +13,13 @@ export interface DispatchOptions {
   router: Router<Handler>;
   authorize: Authorize | null;
   log: Logger;
+  /** Sees every error before it becomes a problem (metrics count SQLite failures here). */
+  onError?: (error: unknown) => void;
 }
 
 export type Dispatch = (request: AppRequest) => Promise<AppResponse>;
 
-export function createDispatch({ router, authorize, log }: DispatchOptions): Dispatch {
+export function createDispatch({ router, authorize, log, onError }: DispatchOptions): Dispatch {
   return async function dispatch(request) {
     const requestId = requestIdFrom(request.headers['x-request-id']);
     let route: string | null = null;
@@ -46,6 +48,7 @@ export function createDispatch({ router, authorize, log }: DispatchOptions): Dis
       }
       response = await match.handler({ request, params: match.params, query });
     } catch (error) {
+      onError?.(error);
       response = renderProblem(error, { requestId, log });
     }
     response.headers['x-request-id'] = requestId;

@@ -28,6 +28,8 @@ export interface HttpServerOptions {
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Called when a request arrives, and onResponse when it has been answered (or its socket failed). */
+  onRequest?: () => void;
   onResponse?: (event: ResponseEvent) => void;
   onClientError?: (error: Error & { code?: string }, status: number) => void;
   onWriteError?: (error: unknown) => void;
@@ -98,6 +100,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   function handle(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean): void {
     const started = performance.now();
     const method = request.method ?? 'GET';
+    options.onRequest?.();
     dispatch({
       method,
       url: request.url ?? '/',
@@ -105,13 +108,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       httpVersion: request.httpVersion,
       readBody: (limit) => readBody(request, response, limit, expectsContinue),
     }).then((answer) => {
-      writeResponse(response, answer, lifecycle);
+      try {
+        writeResponse(response, answer, lifecycle);
+      } catch (error) {
+        // Only writing can fail here (dispatch answers every error itself): nothing sane is
+        // left to send, so the connection goes, and the error goes to the log.
+        options.onWriteError?.(error);
+        response.destroy();
+      }
       onResponse?.({ method, route: answer.route ?? null, status: answer.status, durationMs: performance.now() - started, requestId: answer.headers['x-request-id']! });
-    }).catch((error: unknown) => {
-      // Only writing can fail here (dispatch answers every error itself): nothing sane is left
-      // to send, so the connection goes, and the error goes to the log.
-      options.onWriteError?.(error);
-      response.destroy();
     });
   }
 
@@ -134,7 +139,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   // Without a listener node drops a CONNECT without a word; this is not a proxy, and says so.
   server.on('connect', (_request: IncomingMessage, socket: Socket) => {
     socket.on('error', () => socket.destroy());
-    socket.end(rawProblem(405));
+    // destroySoon, not end: end() only half-closes, and a client that never closes its side
+    // would keep the socket open for good.
+    socket.write(rawProblem(405));
+    socket.destroySoon();
   });
 
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
@@ -146,7 +154,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       socket.destroy();
       return;
     }
-    socket.end(rawProblem(status));
+    socket.write(rawProblem(status));
+    socket.destroySoon();
   });
 
   async function shutdown(timeoutMs: number): Promise<void> {

@@ -12,8 +12,9 @@ export class UserNotFound extends NotFound {
 }
 
 export class EmailTaken extends Conflict {
-  constructor() {
-    super('Email already exists');
+  /** `cause` is the SQLite unique violation, kept for the constraint-error metric. */
+  constructor(cause?: unknown) {
+    super('Email already exists', { cause });
     this.name = 'EmailTaken';
   }
 }

@@ -37,7 +37,7 @@ export interface UserStore {
 // The unique index users_email (migration 002) is the only unique constraint a write can break;
 // reading it from the error code keeps "is this email taken?" and "take it" one atomic step.
 function rethrowUniqueAsEmailTaken(error: unknown): never {
-  if (isUniqueViolation(error)) throw new EmailTaken();
+  if (isUniqueViolation(error)) throw new EmailTaken(error);
   throw error;
 }
 

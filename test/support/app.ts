@@ -3,6 +3,7 @@
 import type { TestContext } from 'node:test';
 import { DatabaseSync } from 'node:sqlite';
 import { createApp, type App } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
 import { applyMigrations } from '../../src/db/migrate.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { payloadTooLarge } from '../../src/http/body.ts';
@@ -36,6 +37,8 @@ export interface TestAppOptions {
   /** A file database instead of ':memory:', for what needs a second connection (SQLITE_BUSY). */
   dbPath?: string;
   busyTimeoutMs?: number;
+  /** Where POST /admin/backup writes; defaults to a backups folder beside dbPath. */
+  backupDirectory?: string;
 }
 
 export function captureLogs(level: 'debug' | 'info' = 'debug'): { log: Logger; logs: string[] } {
@@ -50,12 +53,20 @@ export function createTestApp(t: TestContext, options: TestAppOptions = {}): Tes
   });
   applyMigrations(db);
   const { log, logs } = captureLogs();
+  const dbPath = options.dbPath ?? ':memory:';
   const app = createApp({
     db,
     log,
     now: options.now,
-    config: { apiToken: options.apiToken ?? null, bodyLimitBytes: options.bodyLimitBytes ?? 65_536 },
+    config: {
+      ...loadConfig({ DB_PATH: dbPath }),
+      apiToken: options.apiToken ?? null,
+      bodyLimitBytes: options.bodyLimitBytes ?? 65_536,
+      busyTimeoutMs: options.busyTimeoutMs ?? 1000,
+      ...(options.backupDirectory === undefined ? {} : { backupDirectory: options.backupDirectory }),
+    },
   });
+  t.after(() => app.close());
 
   async function request(method: string, url: string, { headers = {}, body }: RequestOptions = {}): Promise<TestResponse> {
     const lowerHeaders: Record<string, string> = { host: 'test' };
