@@ -11,7 +11,7 @@ import { MAIN, makeTempDir, send, startServer, useServer, type ServerProcess } f
 import { openSocket, parseResponses, type RawResponse } from './support/socket.ts';
 
 /** Polls until `condition` holds; the tests wait for log lines and socket states this way, never by sleeping. */
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!condition()) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
