@@ -3,15 +3,13 @@
 // Timestamps, ETag values and problem sentences vary or are free to change; everything else in an
 // example (status line, headers shown, ids, fields) must be what the service answers.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { pointAt, readFencedBlocks, readSection, runShell } from './support/markdown.ts';
 import { startServer } from './support/server.ts';
 import { parseResponses, type RawResponse } from './support/socket.ts';
 
 const README = new URL('../README.md', import.meta.url);
-const CURL_HOST = 'localhost:8000';
 const ISO_UTC_MILLIS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const MARKER = '@@readme-step@@';
 
@@ -20,16 +18,9 @@ interface Step {
   expected: RawResponse;
 }
 
-function readSection(markdown: string, heading: string): string {
-  const start = markdown.indexOf(`\n${heading}\n`);
-  assert.notEqual(start, -1, `README has a "${heading}" section`);
-  const end = markdown.indexOf('\n## ', start + heading.length + 2);
-  return markdown.slice(start, end === -1 ? undefined : end);
-}
-
 /** Each ```sh block, paired with the ```http block that shows its (last) response. */
 function readSteps(section: string): Step[] {
-  const blocks = [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map(([, language, text]) => ({ language: language!, text: text! }));
+  const blocks = readFencedBlocks(section);
   const steps: Step[] = [];
   for (let index = 0; index < blocks.length; index++) {
     const block = blocks[index]!;
@@ -69,8 +60,8 @@ describe('README: Using the API', () => {
 
     const server = await startServer(t);
     // One shell for the whole walk-through, so a variable set in one step (the ETag) is there in the next.
-    const script = steps.map((step) => `printf '\\n${MARKER}\\n'\n${step.commands.replaceAll(CURL_HOST, `127.0.0.1:${server.port}`)}`).join('\n');
-    const { stdout } = await promisify(execFile)('/bin/bash', ['-e', '-c', script], { env: { PATH: '/usr/bin:/bin' }, timeout: 10_000 });
+    const script = steps.map((step) => `printf '\\n${MARKER}\\n'\n${pointAt(step.commands, server.port)}`).join('\n');
+    const stdout = await runShell(script);
     const outputs = stdout.split(`\n${MARKER}\n`).slice(1);
     assert.equal(outputs.length, steps.length);
 

@@ -3,7 +3,7 @@
 // name and size; nothing large crosses the network, and a POST fits an action that creates a file.
 import { basename, join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { snapshotInWorker, snapshotInto, type BackupResult } from '../db/backup.ts';
+import { backupFileName, snapshotInWorker, snapshotInto, type BackupResult } from '../db/backup.ts';
 import { HttpError } from '../http/errors.ts';
 import { json } from '../http/respond.ts';
 import type { Router } from '../http/router.ts';
@@ -17,11 +17,6 @@ export interface AdminOptions {
   /** True when this process holds the database lock exclusively (DB_LOCKING_MODE=exclusive). */
   exclusive: boolean;
   busyTimeoutMs: number;
-}
-
-/** users-2026-11-27T18-00-00-000Z.db: sorts by time, and has no characters a shell or a filesystem minds. */
-export function backupFileName(date: Date): string {
-  return `users-${date.toISOString().replace(/[:.]/g, '-')}.db`;
 }
 
 export function addAdminRoutes(router: Router<Handler>, { db, dbFile, backupDirectory, exclusive, busyTimeoutMs }: AdminOptions): void {

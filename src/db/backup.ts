@@ -23,6 +23,11 @@ export class BackupError extends Error {
   }
 }
 
+/** users-2026-11-27T18-00-00-000Z.db: sorts by time, and has no characters a shell or a filesystem minds. */
+export function backupFileName(date: Date): string {
+  return `users-${date.toISOString().replace(/[:.]/g, '-')}.db`;
+}
+
 function fsyncPath(path: string): void {
   const descriptor = openSync(path, 'r');
   try {

@@ -55,18 +55,24 @@ export function createServiceMetrics({ db, dbFile, writes, schemaVersion }: Serv
 
   const busyErrors = registry.counter('sqlite_busy_errors_total', 'SQLite SQLITE_BUSY and SQLITE_LOCKED failures (another writer held the lock past the busy timeout).');
   const constraintErrors = registry.counter('sqlite_constraint_errors_total', 'SQLite constraint violations (for example a taken email).');
+  // The files on disk, which is what fills a volume; an in-memory database has only its pages.
   const pageCount = db.prepare('PRAGMA page_count');
   const pageSize = (db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size;
-  registry.gauge('sqlite_database_size_bytes', 'Size of the main database file.', () => (pageCount.get() as { page_count: number }).page_count * pageSize);
+  registry.gauge('sqlite_database_size_bytes', 'Size of the main database file (of its pages, for an in-memory database).', () =>
+    dbFile === null ? (pageCount.get() as { page_count: number }).page_count * pageSize : fileSize(dbFile),
+  );
   registry.gauge('sqlite_wal_size_bytes', 'Size of the write-ahead log file.', () => (dbFile === null ? 0 : fileSize(`${dbFile}-wal`)));
   registry.gauge('sqlite_schema_version', 'Number of migrations applied to the database.', schemaVersion);
   registry.counterFrom('sqlite_commits_total', 'Write transactions committed (each shared by one or more writes: group commit).', () => writes.stats.commits);
   registry.counterFrom('sqlite_committed_writes_total', 'Writes committed; divided by sqlite_commits_total, the writes per fsync.', () => writes.stats.writes);
 
-  // Event-loop delay since the previous scrape: the histogram is reset after each read.
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  // Event-loop delay since the previous scrape: the histogram is reset after each read. Node
+  // records the whole interval between two samples, so an idle loop reads as the sampling
+  // resolution itself; that is subtracted to leave the delay.
+  const resolutionMs = 10;
+  const loopDelay = monitorEventLoopDelay({ resolution: resolutionMs });
   loopDelay.enable();
-  const seconds = (nanoseconds: number): number => (Number.isFinite(nanoseconds) ? nanoseconds / 1e9 : 0);
+  const seconds = (nanoseconds: number): number => (Number.isFinite(nanoseconds) ? Math.max(0, nanoseconds / 1e6 - resolutionMs) / 1e3 : 0);
   registry.gauge('nodejs_eventloop_delay_seconds', 'Event-loop delay since the previous scrape, by statistic.', () => {
     const samples: Array<[Record<string, string>, number]> = [
       [{ stat: 'p50' }, seconds(loopDelay.percentile(50))],

@@ -13,7 +13,7 @@ export interface TestResponse {
   status: number;
   headers: Record<string, string>;
   text: string;
-  /** The body parsed as JSON, or undefined when there is none. */
+  /** The body parsed as JSON, or undefined when there is none or it is not JSON (/metrics). */
   body: any;
 }
 
@@ -90,7 +90,8 @@ export function createTestApp(t: TestContext, options: TestAppOptions = {}): Tes
     });
     log.flush();
     const text = response.body ?? '';
-    return { status: response.status, headers: response.headers, text, body: text === '' ? undefined : JSON.parse(text) };
+    const isJson = /json/.test(response.headers['content-type'] ?? '');
+    return { status: response.status, headers: response.headers, text, body: text === '' || !isJson ? undefined : JSON.parse(text) };
   }
 
   return { app, db, logs, request };

@@ -89,7 +89,8 @@ export function runToExit(env: Record<string, string>, args: string[] = [MAIN], 
       child.kill('SIGKILL');
       reject(new Error(`still running after ${timeoutMs} ms; stdout: ${stdout}`));
     }, timeoutMs);
-    child.on('exit', (code) => {
+    // 'close', not 'exit': only then has everything the child wrote been read from its pipes.
+    child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
