@@ -130,6 +130,19 @@ export function resetPeakMemory(pid: number): boolean {
   }
 }
 
+/**
+ * Bytes `pid` has had read from storage (not from the page cache) so far, or null where /proc does
+ * not say: at scale a page the kernel has dropped from its cache costs a disk read, not a copy.
+ */
+export function readStorageReadBytes(pid: number): number | null {
+  try {
+    const match = /^read_bytes:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return match === null ? null : Number(match[1]);
+  } catch {
+    return null;
+  }
+}
+
 /** The largest resident set of `pid` since it started or since the last resetPeakMemory, in kB. */
 export function readPeakMemoryKb(pid: number): number {
   return readStatusKb(pid, 'VmHWM');

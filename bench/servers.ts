@@ -1,4 +1,5 @@
 // How the benchmark starts the two servers, and how it gets a seeded database for the service.
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer } from './processes.ts';
 import { seedUsers } from './seed.ts';
@@ -15,8 +16,16 @@ function environment(dbPath?: string): Record<string, string> {
   return env;
 }
 
+/**
+ * The service's temporary folder, beside its log in the benchmark's workspace. Node's compile cache
+ * lives there (src/main.ts), so each benchmark starts with it empty, like a fresh install, and
+ * every later start finds it filled, like a restart.
+ */
+export const serviceTmpDir = (logPath: string): string => join(dirname(logPath), 'service-tmp');
+
 export function startService(dbPath: string, logPath: string, cpu: number, name = 'service'): Promise<RunningServer> {
-  return startServer({ name, script: SERVICE_MAIN, cwd: ROOT, cpu, env: environment(dbPath), logPath });
+  const env = { ...environment(dbPath), TMPDIR: serviceTmpDir(logPath) };
+  return startServer({ name, script: SERVICE_MAIN, cwd: ROOT, cpu, env, logPath });
 }
 
 export function startBaseline(logPath: string, cpu: number): Promise<RunningServer> {

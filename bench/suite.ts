@@ -23,22 +23,38 @@ export function measureOptions(options: BenchOptions, users: number, workspace: 
   };
 }
 
-/** Runs each scenario against `server`, then stops it; problems seen on the way go into `problems`. */
-export async function measureServer(server: RunningServer, scenarios: ScenarioName[], options: MeasureOptions, problems: string[]): Promise<Measurement[]> {
-  progress(`${server.name}: pid ${server.pid}, listening on 127.0.0.1:${server.port} ${server.startupMs} ms after spawn`);
-  await preflight(`http://127.0.0.1:${server.port}`, options.users);
-  const results: Measurement[] = [];
-  for (const scenario of scenarios) {
-    progress(`${server.name}: ${SCENARIOS[scenario].label} for ${options.durationSeconds} s…`);
-    const result = await measure(server, scenario, options);
-    if (result.statusErrors > 0) problems.push(`${server.name}, ${scenario}: ${formatCount(result.statusErrors)} responses with a status of 400 or more`);
-    if (result.socketErrors > 0) problems.push(`${server.name}, ${scenario}: ${formatCount(result.socketErrors)} requests without a response (socket errors or timeouts)`);
-    results.push(result);
+export interface Contender {
+  server: RunningServer;
+  options: MeasureOptions;
+}
+
+/**
+ * Runs each scenario against every server in turn, then stops them; problems seen on the way go
+ * into `problems`. In turn, not one server after the other: on a shared machine the speed of the
+ * machine itself drifts by tens of percent within minutes, and what is compared should be measured
+ * seconds apart. The servers share a core, but only the one under load uses it.
+ */
+export async function measureInTurn(contenders: Contender[], scenarios: ScenarioName[], problems: string[]): Promise<Measurement[][]> {
+  for (const { server, options } of contenders) {
+    progress(`${server.name}: pid ${server.pid}, listening on 127.0.0.1:${server.port} ${server.startupMs} ms after spawn`);
+    await preflight(`http://127.0.0.1:${server.port}`, options.users);
   }
-  const code = await server.stop();
-  if (code !== 0) problems.push(`${server.name} exited with ${code} when stopped`);
-  const stderr = server.stderr.join('').trim();
-  if (stderr !== '') problems.push(`${server.name} wrote to stderr: ${stderr.slice(0, 500)}`);
+  const results: Measurement[][] = contenders.map(() => []);
+  for (const scenario of scenarios) {
+    for (const [index, { server, options }] of contenders.entries()) {
+      progress(`${server.name}: ${SCENARIOS[scenario].label} for ${options.durationSeconds} s…`);
+      const result = await measure(server, scenario, options);
+      if (result.statusErrors > 0) problems.push(`${server.name}, ${scenario}: ${formatCount(result.statusErrors)} responses with a status of 400 or more`);
+      if (result.socketErrors > 0) problems.push(`${server.name}, ${scenario}: ${formatCount(result.socketErrors)} requests without a response (socket errors or timeouts)`);
+      results[index]!.push(result);
+    }
+  }
+  for (const { server } of contenders) {
+    const code = await server.stop();
+    if (code !== 0) problems.push(`${server.name} exited with ${code} when stopped`);
+    const stderr = server.stderr.join('').trim();
+    if (stderr !== '') problems.push(`${server.name} wrote to stderr: ${stderr.slice(0, 500)}`);
+  }
   return results;
 }
 
@@ -61,6 +77,15 @@ function tableRows(service: Measurement[], baseline: Measurement[]): string[][] 
   });
 }
 
+function describeGroupCommit(results: Measurement[]): string[] {
+  return results
+    .filter((result) => result.commits !== null && result.commits.writes > 0)
+    .map(({ scenario, commits }) => {
+      const perCommit = commits!.writes / Math.max(1, commits!.commits);
+      return `group commit, ${SCENARIOS[scenario].label}: ${formatCount(commits!.writes)} writes in ${formatCount(commits!.commits)} commits, ${perCommit.toFixed(1)} writes per commit (fsync)`;
+    });
+}
+
 export async function runStandardSuite(options: BenchOptions, workspace: string): Promise<void> {
   const dbPath = join(workspace, 'db', 'app.db');
   const serviceLog = join(workspace, 'service.log');
@@ -71,14 +96,16 @@ export async function runStandardSuite(options: BenchOptions, workspace: string)
   progress(`seeded in ${Math.round(seedMs)} ms`);
   const measuring = measureOptions(options, options.users, workspace, options.scenarios);
 
-  const service = await measureServer(await startService(dbPath, serviceLog, options.serverCpu), options.scenarios, measuring, problems);
-  const baseline = options.baseline ? await measureServer(await startBaseline(join(workspace, 'baseline.log'), options.serverCpu), options.scenarios, measuring, problems) : [];
+  const contenders: Contender[] = [{ server: await startService(dbPath, serviceLog, options.serverCpu), options: measuring }];
+  if (options.baseline) contenders.push({ server: await startBaseline(join(workspace, 'baseline.log'), options.serverCpu), options: measuring });
+  const [service = [], baseline = []] = await measureInTurn(contenders, options.scenarios, problems);
 
   const header = ['server', 'scenario', 'req/s', 'p50', 'p99', 'non-2xx', 'socket errors', 'peak RSS', 'req/s ÷ baseline', 'p99 ÷ baseline'];
   console.log(`\nwrk -t${options.threads} -c${options.connections} -d${options.durationSeconds}s on core ${options.wrkCpu}, server on core ${options.serverCpu}, ${formatCount(options.users)} users seeded, ${options.warmupSeconds} s warm-up per scenario\n`);
   console.log(formatTable(header, tableRows(service, baseline), 2));
   if ([...service, ...baseline].some((result) => !result.peakIsPerRun)) console.log('* peak since the server started: this kernel does not allow resetting it per run');
   console.log('');
+  for (const line of describeGroupCommit(service)) console.log(line);
   for (const line of describeLogSummary(await summarizeServiceLog(serviceLog))) console.log(line);
   console.log(problems.length === 0 ? 'problems: none seen' : `problems:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
 }

@@ -101,6 +101,20 @@ describe('logger', () => {
     assert.deepEqual(ordered.lines().map((line) => line.msg), ['starting', 'listening']);
   });
 
+  it('writes an infoSerialized line with the caller\'s fields as they are, at info and below only', () => {
+    const { log, lines } = capture('info');
+    log.infoSerialized('request', '"status":200,"route":"/users/:id"');
+    log.flush();
+    const [line] = lines();
+    assert.deepEqual(Object.keys(line!), ['time', 'level', 'msg', 'status', 'route']);
+    assert.deepEqual([line!.level, line!.status, line!.route], ['info', 200, '/users/:id']);
+
+    const quiet = capture('warn');
+    quiet.log.infoSerialized('request', '"status":200');
+    quiet.log.flush();
+    assert.equal(quiet.writes.length, 0);
+  });
+
   it('writes nothing on flush when nothing is pending', () => {
     const { log, writes } = capture('info');
     log.flush();

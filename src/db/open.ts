@@ -1,5 +1,5 @@
 // Opens the service's one SQLite connection and sets the pragmas every other module relies on.
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { LockingMode } from '../config.ts';
@@ -47,6 +47,7 @@ export function openDatabase({ path, busyTimeoutMs, lockingMode }: DatabaseOptio
     const db = new DatabaseSync(location, { timeout: busyTimeoutMs, enableForeignKeyConstraints: true, defensive: true });
     try {
       configure(db, inMemory, lockingMode);
+      if (!inMemory) checkWritable(location);
     } catch (error) {
       db.close();
       throw error;
@@ -54,6 +55,17 @@ export function openDatabase({ path, busyTimeoutMs, lockingMode }: DatabaseOptio
     return db;
   } catch (error) {
     throw new DatabaseOpenError(location, error);
+  }
+}
+
+// SQLite opens a file it may not write read-only, without a word: the service would then pass its
+// health check, serve reads and answer every write 503. A database it cannot write is a deployment
+// mistake (a read-only volume, a file owned by another user), so it stops before it listens.
+function checkWritable(location: string): void {
+  try {
+    accessSync(location, constants.W_OK);
+  } catch (error) {
+    throw new Error(`the file is not writable by this process (${(error as { code?: string }).code})`, { cause: error });
   }
 }
 

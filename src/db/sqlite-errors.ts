@@ -3,6 +3,7 @@
 export const SQLITE_BUSY = 5;
 export const SQLITE_LOCKED = 6;
 export const SQLITE_READONLY = 8;
+export const SQLITE_IOERR = 10;
 export const SQLITE_FULL = 13;
 export const SQLITE_AUTH = 23;
 export const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;

@@ -1,11 +1,11 @@
 // Every error becomes an RFC 9457 problem here, and only here. Known failures keep their sentence;
 // anything else is logged with the request id and answered with a generic 500, so no stack
 // trace, SQL statement or file path ever reaches a caller.
-import { STATUS_CODES } from 'node:http';
 import { Conflict, InvalidInput, NotFound, PreconditionFailed, type FieldError } from '../errors.ts';
-import { primaryCode, sqliteErrorCode, SQLITE_BUSY, SQLITE_FULL, SQLITE_LOCKED, SQLITE_READONLY } from '../db/sqlite-errors.ts';
+import { primaryCode, sqliteErrorCode, SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR, SQLITE_LOCKED, SQLITE_READONLY } from '../db/sqlite-errors.ts';
 import type { Logger } from '../log.ts';
 import { HttpError } from './errors.ts';
+import { STATUS_CODES } from './node-http.ts';
 import { PROBLEM_TYPE } from './respond.ts';
 import type { AppResponse } from './types.ts';
 
@@ -29,6 +29,11 @@ function classifySqliteError(errcode: number): Problem | null {
       return { status: 503, detail: 'The database cannot grow: its disk is full. Nothing was written; retry when space is freed.', headers: { 'retry-after': RETRY_AFTER_SECONDS } };
     case SQLITE_READONLY:
       return { status: 503, detail: 'The database is read-only at the moment. Nothing was written.', headers: { 'retry-after': RETRY_AFTER_SECONDS } };
+    // The storage failed under us (a disk remounted read-only after an error, a failing volume):
+    // not a bug in the service, and possibly over soon. An fsync that fails may still have stored
+    // the write, so the detail promises nothing either way.
+    case SQLITE_IOERR:
+      return { status: 503, detail: 'The database storage failed (an I/O error); retry shortly. A write answered with this was not confirmed.', headers: { 'retry-after': RETRY_AFTER_SECONDS } };
     default:
       return null;
   }

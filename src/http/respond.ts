@@ -10,6 +10,12 @@ export function json(status: number, value: unknown, headers: Record<string, str
   return { status, headers, body: JSON.stringify(value) };
 }
 
+/** For a body already serialised as JSON (a page of users, which SQLite writes). */
+export function jsonText(status: number, text: string, headers: Record<string, string> = {}): AppResponse {
+  headers['content-type'] = JSON_TYPE;
+  return { status, headers, body: text };
+}
+
 export function empty(status: number, headers: Record<string, string> = {}): AppResponse {
   return { status, headers };
 }

@@ -1,11 +1,12 @@
 // The node:http side: turns IncomingMessage into an AppRequest, writes the AppResponse, enforces
 // the timeouts, answers malformed HTTP, and shuts down gracefully.
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { payloadTooLarge } from './body.ts';
 import type { Dispatch } from './dispatch.ts';
 import { HttpError } from './errors.ts';
+import { createServer, STATUS_CODES } from './node-http.ts';
 import { requestIdFrom } from './request-id.ts';
 import { PROBLEM_TYPE } from './respond.ts';
 import type { AppResponse } from './types.ts';

@@ -4,7 +4,7 @@ import { JSON_MEDIA_TYPES, MERGE_PATCH_MEDIA_TYPES, readJsonObject } from '../ht
 import { ifMatchHolds, ifNoneMatchHits } from '../http/conditional.ts';
 import { HttpError } from '../http/errors.ts';
 import { parseInteger, readQuery } from '../http/params.ts';
-import { empty, json } from '../http/respond.ts';
+import { empty, json, jsonText } from '../http/respond.ts';
 import type { Router } from '../http/router.ts';
 import type { AppRequest, Handler, Query } from '../http/types.ts';
 import { UserChanged } from './errors.ts';
@@ -67,8 +67,8 @@ export function addUserRoutes(router: Router<Handler>, { users, bodyLimitBytes }
     }
     const page = users.listUsers({ afterId, limit, email });
     const headers: Record<string, string> = {};
-    if (page.hasMore) headers.link = `</users?limit=${limit}&after=${page.users.at(-1)!.id}>; rel="next"`;
-    return json(200, page.users, headers);
+    if (page.hasMore) headers.link = `</users?limit=${limit}&after=${page.lastId}>; rel="next"`;
+    return jsonText(200, page.json, headers);
   });
 
   router.add('GET', '/users/:id', ({ request, params, query }) => {

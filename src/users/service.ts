@@ -3,17 +3,14 @@
 // transaction as the write, so two racing writers cannot both pass the same If-Match.
 import type { WriteQueue } from '../db/write-queue.ts';
 import { UserChanged, UserNotFound } from './errors.ts';
-import type { UserStore } from './store.ts';
+import type { UserPage, UserStore } from './store.ts';
 import type { User, UserFields, UserPatch } from './user.ts';
 
 /** A check on the user as it is now, inside the write's transaction: false means "do not write". */
 export type Precondition = (current: User) => boolean;
 
-export interface Page {
-  users: User[];
-  /** Whether users with larger ids follow this page. */
-  hasMore: boolean;
-}
+/** A page of users, already serialised: the list is the one answer large enough for that to matter. */
+export type Page = UserPage;
 
 export interface ListQuery {
   afterId: number;
@@ -65,13 +62,7 @@ export function createUserService(store: UserStore, writes: WriteQueue, now: () 
   return {
     getUser: findOrThrow,
 
-    listUsers({ afterId, limit, email }) {
-      // One row more than asked tells whether another page follows, without a COUNT.
-      const users = store.listUsers({ afterId, limit: limit + 1, email });
-      const hasMore = users.length > limit;
-      if (hasMore) users.pop();
-      return { users, hasMore };
-    },
+    listUsers: (query) => store.listUsers(query),
 
     createUser(fields) {
       return writes.run(() => store.insertUser(fields, new Date(now()).toISOString()));

@@ -41,6 +41,19 @@ describe('GET /users', () => {
     for (const user of response.body) assertUserShape(user);
   });
 
+  // SQLite writes the list's JSON and JSON.stringify writes a single user's (src/users/store.ts):
+  // the two must agree byte for byte, for any text a user can hold.
+  it('writes each user exactly as GET /users/:id does, byte for byte', async (t) => {
+    const app = createTestApp(t);
+    await createUser(app, { email: 'ada@example.com', name: 'Ada "the first" Lovelace \\ Byron' });
+    await createUser(app, { email: 'zoë@exämple.com', name: 'Zoë 日本 😀 \u2028 end', is_active: false });
+    const changed = await createUser(app, { email: 'grace@example.com', name: 'Grace' });
+    assert.equal((await app.request('PATCH', `/users/${changed.id}`, { body: { name: 'Grace Hopper' } })).status, 200);
+    const list = await app.request('GET', '/users');
+    const singles = await Promise.all(ids(list.body).map((id) => app.request('GET', `/users/${id}`)));
+    assert.equal(list.text, `[${singles.map((single) => single.text).join(',')}]`);
+  });
+
   it('orders by id even when emails and names sort the other way', async (t) => {
     const app = createTestApp(t);
     await createUser(app, { email: 'zed@example.com', name: 'Zed' });
