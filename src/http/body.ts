@@ -10,7 +10,8 @@ export const MERGE_PATCH_MEDIA_TYPES = ['application/json', 'application/merge-p
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function payloadTooLarge(limit: number): HttpError {
-  // The rest of the body is never read, so the connection cannot carry another request.
+  // The rest of the body is never read into memory, so the connection cannot carry another
+  // request: it is closed (lingering, see server.ts).
   return new HttpError(413, `The request body is larger than the limit of ${limit} bytes.`, { headers: { connection: 'close' } });
 }
 

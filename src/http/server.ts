@@ -47,14 +47,17 @@ function readBody(request: IncomingMessage, response: ServerResponse, limit: num
     // Only now, when a handler wants the body, is the client told to send it: a request refused
     // earlier (401, 404, 415, 413 by Content-Length) never transfers its body at all.
     if (expectsContinue) response.writeContinue();
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = false;
     const onData = (chunk: Buffer): void => {
+      // Past the limit the rest is read and dropped, never kept, until the lingering close
+      // below ends the connection.
+      if (tooLarge) return;
       size += chunk.length;
       if (size > limit) {
-        // Stop reading at once; the 413 closes the connection, so the rest is never buffered.
-        request.off('data', onData);
-        request.pause();
+        tooLarge = true;
+        chunks = [];
         reject(payloadTooLarge(limit));
         return;
       }
@@ -66,9 +69,30 @@ function readBody(request: IncomingMessage, response: ServerResponse, limit: num
   });
 }
 
-function writeResponse(response: ServerResponse, answer: AppResponse, lifecycle: Lifecycle): void {
+// How long a connection closed with part of its request unread goes on taking input (see below).
+const LINGER_MS = 2_000;
+
+// node:http ends a `Connection: close` response with socket.destroySoon(). With request bytes still
+// unread (a 413 mid-body), closing at once makes the kernel send a TCP reset, which can wipe out
+// the 413 before the client has read it (RFC 9112 section 9.6). So the close lingers: FIN goes out
+// after the answer, reading stops (TCP flow control holds the sender back, nothing is buffered
+// here), and the socket is destroyed only when the client closes or LINGER_MS have passed, by
+// which time the answer has long been read.
+function closeLingering(socket: Socket): void {
+  socket.destroySoon = function lingeringClose(this: Socket): void {
+    this.end();
+    // After node:http's own resume of the unread request, which it schedules as it finishes.
+    setImmediate(() => this.pause());
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+  };
+}
+
+function writeResponse(request: IncomingMessage, response: ServerResponse, answer: AppResponse, lifecycle: Lifecycle): void {
   const headers = answer.headers;
   if (lifecycle.shuttingDown) headers.connection = 'close';
+  if (headers.connection === 'close' && !request.complete) closeLingering(request.socket);
   if (answer.body !== undefined) headers['content-length'] = String(Buffer.byteLength(answer.body));
   response.writeHead(answer.status, headers);
   response.end(answer.body);
@@ -110,7 +134,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       readBody: (limit) => readBody(request, response, limit, expectsContinue),
     }).then((answer) => {
       try {
-        writeResponse(response, answer, lifecycle);
+        writeResponse(request, response, answer, lifecycle);
       } catch (error) {
         // Only writing can fail here (dispatch answers every error itself): nothing sane is
         // left to send, so the connection goes, and the error goes to the log.
