@@ -4,7 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
-import { findRuntimeProblem, readRuntimeFacts } from '../runtime.ts';
+import { runCommand } from './run.ts';
 
 const USAGE = 'Usage: npm run backup -- <file or folder>   (for example: npm run backup -- data/backups/)';
 
@@ -14,8 +14,6 @@ function targetFor(argument: string, fileName: string): string {
 }
 
 async function main(args: string[]): Promise<void> {
-  const runtimeProblem = findRuntimeProblem(readRuntimeFacts());
-  if (runtimeProblem !== null) throw new Error(runtimeProblem);
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -23,7 +21,7 @@ async function main(args: string[]): Promise<void> {
   if (args.length !== 1 || args[0]!.startsWith('-') || args[0] === '') throw new Error(USAGE);
   const config = loadConfig();
   // Imported only after the runtime check, as in main.ts: on a Node without node:sqlite a static
-  // import would fail first, with a stack trace instead of the sentence above.
+  // import would fail first, with a stack trace instead of runCommand's sentence.
   const { DatabaseSync } = await import('node:sqlite');
   const { backupFileName, snapshotInto } = await import('../db/backup.ts');
   const { MEMORY_PATH } = await import('../db/open.ts');
@@ -59,9 +57,4 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
-try {
-  await main(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+await runCommand(main);

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config.ts';
 import type { MigrationStatus } from '../db/migrate.ts';
-import { findRuntimeProblem, readRuntimeFacts } from '../runtime.ts';
+import { runCommand } from './run.ts';
 
 function printStatus(statuses: MigrationStatus[]): void {
   for (const status of statuses) {
@@ -14,13 +14,11 @@ function printStatus(statuses: MigrationStatus[]): void {
 }
 
 async function main(args: string[]): Promise<void> {
-  const runtimeProblem = findRuntimeProblem(readRuntimeFacts());
-  if (runtimeProblem !== null) throw new Error(runtimeProblem);
   const unknown = args.filter((arg) => arg !== '--status');
   if (unknown.length > 0) throw new Error(`Unknown argument ${unknown[0]}; usage: npm run migrate [-- --status]`);
   const config = loadConfig();
   // Imported only after the runtime check, as in main.ts: on a Node without node:sqlite a static
-  // import would fail first, with a stack trace instead of the sentence above.
+  // import would fail first, with a stack trace instead of runCommand's sentence.
   const { DatabaseSync } = await import('node:sqlite');
   const { applyMigrations, readMigrationFiles, readMigrationStatus } = await import('../db/migrate.ts');
   const { MEMORY_PATH, openDatabase } = await import('../db/open.ts');
@@ -55,9 +53,4 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
-try {
-  await main(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-}
+await runCommand(main);

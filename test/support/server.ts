@@ -97,7 +97,8 @@ export function runToExit(env: Record<string, string>, args: string[] = [MAIN], 
   });
 }
 
-function collectLines(stream: NodeJS.ReadableStream, lines: string[], onLine?: (line: string) => void): void {
+/** Splits a stream into lines as they arrive, appending each to `lines`. */
+export function collectLines(stream: NodeJS.ReadableStream, lines: string[], onLine?: (line: string) => void): void {
   let partial = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {

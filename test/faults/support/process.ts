@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Cleanup } from '../../support/server.ts';
+import { collectLines, type Cleanup } from '../../support/server.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 
@@ -40,18 +40,6 @@ export function spawnService(t: Cleanup, main: string, env: Record<string, strin
   return { child, stdout, stderr, exited, listening };
 }
 
-function collectLines(stream: NodeJS.ReadableStream, lines: string[], onLine?: (line: string) => void): void {
-  let partial = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop()!;
-    for (const line of parts) {
-      lines.push(line);
-      onLine?.(line);
-    }
-  });
-}
 
 /**
  * A copy of the service (src/, migrations/, package.json) in a temporary folder, with `extra`
