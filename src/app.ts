@@ -4,7 +4,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { addAdminRoutes } from './admin/routes.ts';
 import type { Config } from './config.ts';
-import { readMigrationFiles } from './db/migrate.ts';
+import { prepareSchemaVersion, readMigrationFiles, type MigrationFile } from './db/migrate.ts';
 import { MEMORY_PATH } from './db/open.ts';
 import { prepareTransactions } from './db/transaction.ts';
 import { createWriteQueue, type WriteQueue } from './db/write-queue.ts';
@@ -30,6 +30,8 @@ export interface AppOptions {
   log: Logger;
   lifecycle?: Lifecycle;
   now?: () => number;
+  /** The migration files this release ships; start.ts passes the ones it has just applied. */
+  migrations?: readonly MigrationFile[];
 }
 
 export interface App {
@@ -42,16 +44,15 @@ export interface App {
   close(): void;
 }
 
-export function createApp({ db, config, log, lifecycle = { shuttingDown: false }, now }: AppOptions): App {
+export function createApp({ db, config, log, lifecycle = { shuttingDown: false }, now, migrations = readMigrationFiles() }: AppOptions): App {
   const dbFile = config.dbPath === MEMORY_PATH ? null : config.dbPath;
-  const migrations = readMigrationFiles().map((migration) => migration.file);
   const writes = createWriteQueue(db, prepareTransactions(db));
   const users = createUserService(createUserStore(db), writes, now);
-  const schemaVersion = db.prepare('SELECT count(*) AS applied FROM schema_migrations');
-  const metrics = createServiceMetrics({ db, dbFile, writes, schemaVersion: () => (schemaVersion.get() as { applied: number }).applied });
+  const schemaVersion = prepareSchemaVersion(db);
+  const metrics = createServiceMetrics({ db, dbFile, writes, schemaVersion });
 
   const router = createRouter<Handler>();
-  addHealthRoutes(router, { db, lifecycle, migrations });
+  addHealthRoutes(router, { db, lifecycle, migrations: migrations.map((migration) => migration.file), schemaVersion });
   addUserRoutes(router, { users, bodyLimitBytes: config.bodyLimitBytes });
   addMetricsRoutes(router, metrics);
   addOpenApiRoutes(router);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
-import { applyMigrations, readMigrationStatus, schemaVersion } from './db/migrate.ts';
+import { applyMigrations, readMigrationFiles, readMigrationStatus, schemaVersion } from './db/migrate.ts';
 import { openDatabase, readPragma } from './db/open.ts';
 import { createHttpServer, type ResponseEvent } from './http/server.ts';
 import type { Logger } from './log.ts';
@@ -41,7 +41,9 @@ export class ListenError extends Error {
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
   const db = openDatabase({ path: config.dbPath, busyTimeoutMs: config.busyTimeoutMs, lockingMode: config.lockingMode });
   try {
-    const applied = applyMigrations(db);
+    // Read and hashed once: the engine, the startup line and /health all use this list.
+    const migrations = readMigrationFiles();
+    const applied = applyMigrations(db, migrations);
     for (const file of applied) log.info('migration applied', { file });
     log.info('starting', {
       version: SERVICE_VERSION,
@@ -50,12 +52,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
       db_path: config.dbPath,
       journal_mode: readPragma(db, 'journal_mode'),
       locking_mode: readPragma(db, 'locking_mode'),
-      schema_version: schemaVersion(readMigrationStatus(db)),
+      schema_version: schemaVersion(readMigrationStatus(db, migrations)),
       auth: config.apiToken === null ? 'off' : 'bearer token',
       backup_dir: config.backupDirectory,
     });
 
-    const app = createApp({ db, config, log });
+    const app = createApp({ db, config, log, migrations });
     const logAccess = accessLogger(log);
     const http = createHttpServer({
       dispatch: app.dispatch,

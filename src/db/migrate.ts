@@ -158,6 +158,15 @@ export function applyMigrations(db: DatabaseSync, files: MigrationFile[] = readM
   }
 }
 
+/**
+ * A reader of the schema version for a running service (/health, /metrics): migrations are numbered
+ * 1..N without gaps, so the count of applied ones is the version. Prepared once, cheap to call.
+ */
+export function prepareSchemaVersion(db: DatabaseSync): () => number {
+  const appliedCount = db.prepare('SELECT count(*) AS applied FROM schema_migrations');
+  return () => (appliedCount.get() as { applied: number }).applied;
+}
+
 export function schemaVersion(statuses: MigrationStatus[]): number {
   return statuses.filter((status) => status.appliedAt !== null).length;
 }

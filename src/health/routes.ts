@@ -12,21 +12,21 @@ export interface HealthOptions {
   lifecycle: Lifecycle;
   /** The migration files this release ships, in order, to report which are not applied. */
   migrations: readonly string[];
+  /** How many migrations the database has applied (prepareSchemaVersion). */
+  schemaVersion: () => number;
 }
 
 // Health answers must never be cached by a proxy between the balancer and us.
 const noStore = (): Record<string, string> => ({ 'cache-control': 'no-store' });
 
-export function addHealthRoutes(router: Router<Handler>, { db, lifecycle, migrations }: HealthOptions): void {
+export function addHealthRoutes(router: Router<Handler>, { db, lifecycle, migrations, schemaVersion: readSchemaVersion }: HealthOptions): void {
   const ping = db.prepare('SELECT 1');
-  const appliedCount = db.prepare('SELECT count(*) AS applied FROM schema_migrations');
 
   router.add('GET', '/health', () => {
     let schemaVersion: number;
     try {
       ping.get();
-      // Migrations are numbered 1..N without gaps, so the count of applied ones is the version.
-      schemaVersion = (appliedCount.get() as { applied: number }).applied;
+      schemaVersion = readSchemaVersion();
     } catch {
       return json(503, { status: 'unhealthy', database: 'disconnected', reason: 'the database does not answer SELECT 1' }, noStore());
     }

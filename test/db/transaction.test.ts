@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { DatabaseSync } from 'node:sqlite';
-import { describe, it, type TestContext } from 'node:test';
-import { openDatabase } from '../../src/db/open.ts';
+import { describe, it } from 'node:test';
 import { SQLITE_BUSY } from '../../src/db/sqlite-errors.ts';
 import { prepareTransactions } from '../../src/db/transaction.ts';
 import { makeTempDir } from '../support/server.ts';
-
-function openTable(t: TestContext, path = ':memory:', busyTimeoutMs = 0): DatabaseSync {
-  const db = openDatabase({ path, busyTimeoutMs, lockingMode: 'normal' });
-  t.after(() => db.close());
-  db.exec('CREATE TABLE IF NOT EXISTS items (name TEXT NOT NULL UNIQUE)');
-  return db;
-}
-
-function names(db: DatabaseSync): string[] {
-  return db.prepare('SELECT name FROM items ORDER BY rowid').all().map((row) => String(row.name));
-}
+import { names, openTable } from './items-table.ts';
 
 describe('withTransaction', () => {
   it('commits when the work returns, and returns its value', (t) => {

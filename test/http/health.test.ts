@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
-import { applyMigrations, readMigrationFiles, readMigrationStatus } from '../../src/db/migrate.ts';
+import { applyMigrations, prepareSchemaVersion, readMigrationFiles, readMigrationStatus } from '../../src/db/migrate.ts';
 import { addHealthRoutes } from '../../src/health/routes.ts';
 import { createRouter } from '../../src/http/router.ts';
 import type { AppResponse, Handler } from '../../src/http/types.ts';
@@ -17,7 +17,7 @@ async function healthWith(applied: number, shuttingDown = false): Promise<{ stat
   try {
     applyMigrations(db, readMigrationFiles().slice(0, applied));
     const router = createRouter<Handler>();
-    addHealthRoutes(router, { db, lifecycle: { shuttingDown }, migrations: MIGRATIONS });
+    addHealthRoutes(router, { db, lifecycle: { shuttingDown }, migrations: MIGRATIONS, schemaVersion: prepareSchemaVersion(db) });
     const match = router.match('GET', '/health')!;
     const response = (await match.handler!({ request: undefined as never, params: {}, query: new Map() })) as AppResponse;
     return { status: response.status, body: JSON.parse(response.body!) };
